@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Build kube-apiserver, kubectl, etcd and helm from the Go module proxy into a
+# cache folder outside the work tree, and print that folder on the last line.
+#
+# The folder's name carries a hash of the pins (versions.env, go.mod, go.sum,
+# this script and the Go version), so the binaries are rebuilt only when a pin
+# changes. A cold build takes minutes on two cores; a warm one returns at once.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=versions.env
+source "$here/versions.env"
+
+fail() {
+  echo "build.sh: $1" >&2
+  echo "build.sh: to use binaries you already have, set KUBEBUILDER_ASSETS to a folder with kube-apiserver, etcd and kubectl (helm is taken from PATH or that folder)." >&2
+  exit 1
+}
+
+command -v go >/dev/null || fail "the Go toolchain is missing: install Go 1.26 or newer and put 'go' on PATH."
+go_version=$(go env GOVERSION)
+
+key=$(cat "$here/versions.env" "$here/go.mod" "$here/go.sum" "$0" <(echo "$go_version") | sha256sum | cut -c1-12)
+cache_root=${MODELARTS_OPERATOR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/modelarts-operator}
+out="$cache_root/kubernetes-$KUBERNETES_VERSION-$key"
+if [[ -f "$out/.complete" ]]; then
+  echo "build.sh: binaries for Kubernetes $KUBERNETES_VERSION are cached" >&2
+  echo "$out"
+  exit 0
+fi
+mkdir -p "$out"
+
+minor=${KUBERNETES_VERSION#v1.}
+minor=${minor%%.*}
+build_date=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+version_flags=""
+for package in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+  version_flags+=" -X $package.gitVersion=$KUBERNETES_VERSION -X $package.gitMajor=1 -X $package.gitMinor=$minor"
+  version_flags+=" -X $package.gitTreeState=clean -X $package.buildDate=$build_date"
+done
+
+export CGO_ENABLED=0
+started=$SECONDS
+step() {
+  echo "build.sh: [$1/4] $2 ($((SECONDS - started)) s elapsed)" >&2
+}
+
+# Progress: go build -v prints each package as it compiles; show every 100th.
+count_packages() {
+  awk '{ n++; if (n % 100 == 0) { printf "build.sh:   %d packages compiled\n", n > "/dev/stderr"; fflush("/dev/stderr") } } END { if (n) printf "build.sh:   %d packages compiled\n", n > "/dev/stderr" }'
+}
+
+build() {
+  local name=$1 package=$2 flags=$3
+  if ! (cd "$here" && go build -v -trimpath -ldflags "-s -w $flags" -o "$out/$name.partial" "$package") 2> >(tee "$out/$name.log" | grep -v '^[a-zA-Z0-9./_-]*$' >&2) > /dev/null; then
+    grep -qiE 'dial tcp|proxy|no such host|i/o timeout|connection refused' "$out/$name.log" &&
+      fail "downloading modules for $name failed: the Go module proxy ($(go env GOPROXY)) is unreachable. See $out/$name.log."
+    grep -qiE 'unknown revision|invalid version|not found' "$out/$name.log" &&
+      fail "a pinned version for $name is not served by $(go env GOPROXY). See $out/$name.log."
+    fail "building $name failed. See $out/$name.log."
+  fi
+  grep -c '' "$out/$name.log" | awk -v n="$name" '{ printf "build.sh:   %s: %d packages\n", n, $1 > "/dev/stderr" }'
+  mv "$out/$name.partial" "$out/$name"
+}
+
+step 1 "downloading modules"
+(cd "$here" && go mod download) || fail "go mod download failed: check that $(go env GOPROXY) is reachable and serves k8s.io/kubernetes $KUBERNETES_VERSION."
+
+step 2 "building etcd"
+build etcd go.etcd.io/etcd/server/v3 ""
+
+step 3 "building kube-apiserver and kubectl"
+build kube-apiserver k8s.io/kubernetes/cmd/kube-apiserver "$version_flags"
+build kubectl k8s.io/kubernetes/cmd/kubectl "$version_flags"
+
+# helm has no replace directives and pins its own k8s.io modules, so it is
+# built in its own module context, apart from the wrapper's replaces.
+step 4 "building helm $HELM_VERSION"
+(cd "$out" && GOBIN="$out" GOFLAGS=-mod=mod go install -trimpath \
+  -ldflags "-s -w -X helm.sh/helm/v4/internal/version.version=$HELM_VERSION" \
+  "helm.sh/helm/v4/cmd/helm@$HELM_VERSION") || fail "building helm $HELM_VERSION failed."
+
+touch "$out/.complete"
+echo "build.sh: done in $((SECONDS - started)) s: $(du -sh "$out" | cut -f1) in $out" >&2
+echo "$out"

@@ -1,0 +1,1 @@
+"""The ModelArts cloud client: signing, endpoints, error bodies and outcome classification."""
