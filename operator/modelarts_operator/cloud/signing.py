@@ -173,6 +173,4 @@ class AkSkAuth(httpx.Auth):
             request.content,
         )
         signature_hex = signature(self._credentials.secret_key, sdk_date, canonical)
-        request.headers["Authorization"] = authorization_header(
-            self._credentials.access_key, names, signature_hex
-        )
+        request.headers["Authorization"] = authorization_header(self._credentials.access_key, names, signature_hex)
