@@ -67,8 +67,13 @@ _UNSIGNED_HEADERS = frozenset({"connection", "keep-alive", "transfer-encoding", 
 
 
 def signed_header_names(headers: Mapping[str, str]) -> list[str]:
-    """Return the lower-cased, sorted names of the headers to sign: those sent, but hop-by-hop ones."""
-    return sorted({name.lower() for name in headers} - _UNSIGNED_HEADERS)
+    """Return the lower-cased, sorted names of the headers to sign.
+
+    Those are all headers sent except hop-by-hop ones and names with ``_``, which the
+    SDK leaves unsigned too (many proxies drop such headers, so the gateway never sees them).
+    """
+    names = {name.lower() for name in headers} - _UNSIGNED_HEADERS
+    return sorted(name for name in names if "_" not in name)
 
 
 def payload_hash(headers: Mapping[str, str], body: bytes) -> str:
@@ -122,9 +127,11 @@ def authorization_header(access_key: str, signed_headers: list[str], signature_h
 
 
 def host_header(url: httpx.URL) -> str:
-    """Return the ``Host`` value the gateway expects: the port only when the URL names one."""
-    host = url.raw_host.decode("ascii")
-    return f"{host}:{url.port}" if url.port is not None else host
+    """Return the ``Host`` value the gateway expects: the port only when the URL names one.
+
+    ``netloc`` keeps the brackets of an IPv6 literal and leaves out a default port.
+    """
+    return url.netloc.decode("ascii")
 
 
 class AkSkAuth(httpx.Auth):
