@@ -8,6 +8,7 @@ garbage-collected: tests use a fresh namespace each instead of cleaning up.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import ctypes
 import os
@@ -15,6 +16,7 @@ import secrets
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import tempfile
 import time
@@ -173,9 +175,23 @@ class ControlPlane:
                 tail = (self.folder / f"{name}.log").read_text(errors="replace")[-3000:]
                 raise ControlPlaneError(f"{name} exited with code {process.returncode} during start-up:\n{tail}")
 
+    @property
+    def ca_file(self) -> Path:
+        """The bundle kube-apiserver writes at start-up: its self-signed serving certificate and CA."""
+        return self.folder / "certs" / "apiserver.crt"
+
     def _wait_ready(self, deadline: float) -> None:
+        while not self.ca_file.exists():
+            self._check_alive()
+            if time.monotonic() > deadline:
+                raise ControlPlaneError(
+                    f"kube-apiserver wrote no certificate to {self.ca_file}; logs are in {self.folder}."
+                )
+            time.sleep(0.1)  # polling interval of a wait-for-condition loop
+
         headers = {"Authorization": f"Bearer {self.token}"}
-        with httpx.Client(base_url=self.url, verify=False, headers=headers, timeout=5.0) as client:
+        verify = ssl.create_default_context(cafile=str(self.ca_file))
+        with httpx.Client(base_url=self.url, verify=verify, headers=headers, timeout=5.0) as client:
             for path in ("/readyz", "/api/v1/namespaces/default"):
                 while True:
                     self._check_alive()
@@ -196,8 +212,10 @@ class ControlPlane:
             "clusters": [
                 {
                     "name": "local",
-                    # The serving certificate is self-signed by kube-apiserver on loopback only.
-                    "cluster": {"server": self.url, "insecure-skip-tls-verify": True},
+                    "cluster": {
+                        "server": self.url,
+                        "certificate-authority-data": base64.b64encode(self.ca_file.read_bytes()).decode("ascii"),
+                    },
                 }
             ],
             "users": [{"name": "admin", "user": {"token": self.token}}],
