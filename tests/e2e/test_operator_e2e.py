@@ -168,8 +168,9 @@ def test_missing_secret_recovers(kubectl: Kubectl, emulator: EmulatorProcess, na
 
 def test_wrong_secret_key_not_retried(kubectl: Kubectl, emulator: EmulatorProcess, namespace: str) -> None:
     ids = new_task(emulator)
-    kubectl.run("-n", namespace, "create", "secret", "generic", "wrong-credentials",
-                "--from-literal=accessKey=DEMOACCESSKEY00000001", "--from-literal=secretKey=not-the-secret-key")  # fmt: skip
+    access_key = "--from-literal=accessKey=DEMOACCESSKEY00000001"
+    wrong_secret_key = "--from-literal=secretKey=not-the-secret-key"
+    kubectl.run("-n", namespace, "create", "secret", "generic", "wrong-credentials", access_key, wrong_secret_key)
     manifest = load_example(EXAMPLE, emulator.url, **ids)
     manifest["spec"]["credentialsRef"] = {"name": "wrong-credentials"}
     kubectl.apply(manifest, namespace)
