@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     if arguments[:1] == ["emulator"]:
         from modelarts_operator.emulator.cli import run_emulator
 
-        return run_emulator(arguments[1:])
+        return run_emulator(arguments[1:], prog="modelarts-operator emulator")
     if arguments[:1] == ["control-plane"]:
         from modelarts_operator.controlplane.cli import main as control_plane_main
 
@@ -81,6 +81,8 @@ def run_operator(args: argparse.Namespace) -> int:
     log_format = {"plain": kopf.LogFormat.PLAIN, "full": kopf.LogFormat.FULL, "json": kopf.LogFormat.JSON}
     kopf.configure(log_format=log_format[args.log_format], verbose=level <= logging.INFO, debug=level <= logging.DEBUG)
     logging.getLogger().setLevel(level)
+    # httpx logs every request at INFO; the reconciler's own line per start call says more.
+    logging.getLogger("httpx").setLevel(max(level, logging.WARNING))
 
     options = OperatorOptions(ReconcileSettings(credentials_retry_seconds=args.credentials_retry_seconds))
     asyncio.run(

@@ -28,7 +28,10 @@ _MAYBE_STARTED = frozenset({AttemptOutcome.UNKNOWN, AttemptOutcome.AMBIGUOUS})
 
 
 class Action(enum.Enum):
-    """What the caller does after writing ``Decision.status``."""
+    """What the caller does after writing ``Decision.status``.
+
+    For SEND_START the caller first writes ``claim(ctx, status)``, once credentials are loaded.
+    """
 
     NONE = "none"
     SEND_START = "send-start"
@@ -57,7 +60,7 @@ class Context:
 def decide(ctx: Context, status: Status) -> Decision:
     """Choose the next step for the current status."""
     if status.phase is None or status.observed_run_token != ctx.spec.run_token:
-        return _claim(ctx, _new_run(ctx, status))
+        return _send(ctx, _new_run(ctx, status))
 
     observed = status.model_copy(update={"observed_generation": ctx.generation})
     if observed.phase in (Phase.ACCEPTED, Phase.FAILED):
@@ -73,7 +76,7 @@ def decide(ctx: Context, status: Status) -> Decision:
         return Decision(Action.PROBE_TASK, observed)
     if observed.attempts >= ctx.spec.retry_policy.max_attempts:
         return Decision(Action.NONE, _fail(ctx, observed, "RetriesExhausted", messages.exhausted(ctx, observed)))
-    return _claim(ctx, observed)
+    return _send(ctx, observed)
 
 
 def record_start(ctx: Context, status: Status, attempt: LastAttempt, jitter: float) -> Decision:
@@ -112,7 +115,7 @@ def record_probe(ctx: Context, status: Status, probe: LastAttempt, task_state: s
         if cleared.attempts >= ctx.spec.retry_policy.max_attempts:
             reason, message = "RetriesExhausted", messages.exhausted(ctx, cleared)
             return Decision(Action.NONE, _fail(ctx, cleared, reason, message))
-        return _claim(ctx, cleared)
+        return _send(ctx, cleared)
 
     if probe.outcome == AttemptOutcome.REJECTED:
         return Decision(Action.NONE, _fail(ctx, status, "TaskStateUnavailable", messages.probe_rejected(ctx, probe)))
@@ -169,7 +172,16 @@ def _new_run(ctx: Context, status: Status) -> Status:
     )
 
 
-def _claim(ctx: Context, status: Status) -> Decision:
+def _send(ctx: Context, status: Status) -> Decision:
+    return Decision(Action.SEND_START, status.model_copy(update={"observed_generation": ctx.generation}))
+
+
+def claim(ctx: Context, status: Status) -> Status:
+    """Record a start call about to be sent: phase Starting, one more attempt, outcome Unknown.
+
+    The caller writes this status before sending, so a call that is sent but whose
+    answer is never recorded is found later and checked against the task's state.
+    """
     attempt = status.attempts + 1
     message = messages.starting(ctx, attempt)
     conditions = set_condition(
@@ -178,7 +190,7 @@ def _claim(ctx: Context, status: Status) -> Decision:
     conditions = set_condition(
         conditions, ACCEPTED, ConditionStatus.UNKNOWN, "StartInProgress", message, ctx.generation, ctx.now
     )
-    claimed = status.model_copy(
+    return status.model_copy(
         update={
             "phase": Phase.STARTING,
             "observed_generation": ctx.generation,
@@ -188,7 +200,6 @@ def _claim(ctx: Context, status: Status) -> Decision:
             "conditions": conditions,
         }
     )
-    return Decision(Action.SEND_START, claimed)
 
 
 def _accept(ctx: Context, status: Status, reason: str, message: str) -> Status:

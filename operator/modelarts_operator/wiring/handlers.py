@@ -19,6 +19,8 @@ from modelarts_operator.model import API_GROUP, API_VERSION, PLURAL
 from modelarts_operator.wiring.kube import KubeApi, load_client_config
 from modelarts_operator.wiring.reconciler import Reconciler, ReconcileSettings
 
+Logger = logging.Logger | logging.LoggerAdapter[Any]
+
 registry = kopf.OperatorRegistry()
 
 # Seconds before kopf retries a handler that raised an unexpected error (an API outage, say).
@@ -40,7 +42,7 @@ def login(**kwargs: Any) -> kopf.ConnectionInfo | None:
 
 
 @kopf.on.startup(registry=registry)
-async def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, logger: logging.Logger, **_: Any) -> None:
+async def configure(settings: kopf.OperatorSettings, memo: Any, logger: Logger, **_: Any) -> None:
     """Store kopf's progress under the operator's own prefix and build the shared clients."""
     settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix=API_GROUP)
     settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(
@@ -55,7 +57,7 @@ async def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, logger: lo
 
 
 @kopf.on.cleanup(registry=registry)
-async def close(memo: kopf.Memo, **_: Any) -> None:
+async def close(memo: Any, **_: Any) -> None:
     reconciler: Reconciler | None = memo.get("reconciler")
     if reconciler is not None:
         await reconciler.cloud.aclose()
@@ -68,9 +70,11 @@ async def close(memo: kopf.Memo, **_: Any) -> None:
 @kopf.on.resume(
     API_GROUP, API_VERSION, PLURAL, id="start-on-resume", registry=registry, backoff=UNEXPECTED_ERROR_BACKOFF
 )
-async def reconcile(name: str, namespace: str, memo: kopf.Memo, logger: logging.Logger, **_: Any) -> None:
+async def reconcile(name: str, namespace: str | None, memo: Any, logger: Logger, **_: Any) -> None:
     """Advance the run; ask kopf to call again when the policy says to wait."""
     reconciler: Reconciler = memo["reconciler"]
+    if namespace is None:  # the CRD is namespaced, so kopf always passes one
+        raise kopf.PermanentError(f"ServiceTaskStart {name} has no namespace")
     delay = await reconciler.reconcile(namespace, name, logger)
     if delay is not None:
         # kopf's only way to schedule a later call is a temporary error; it is a wait, not a failure.

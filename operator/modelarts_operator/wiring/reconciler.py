@@ -141,8 +141,8 @@ class _Pass:
         await self.write(status)
         result = await self.owner.cloud.show_task(task_ref(spec), credentials)
         self.logger.info(
-            "%s: read task %s after an unconfirmed start call: HTTP %s %s state=%s request_id=%s",
-            self.key, spec.task_id, result.http_status, result.error_code or "", result.task_state, result.request_id,
+            "%s: read task %s after an unconfirmed start call: %s, state=%s, request_id=%s",
+            self.key, spec.task_id, answer_summary(result), result.task_state or "-", result.request_id or "-",
         )  # fmt: skip
         ctx = self.context(spec)
         probe = to_attempt(result, ctx.now)
@@ -155,11 +155,11 @@ class _Pass:
         result = await self.owner.cloud.start_task(task_ref(spec), credentials)
         ctx = self.context(spec)
         decision = policy.record_start(ctx, claim, to_attempt(result, ctx.now), self.owner.jitter())
+        wait = f" in {decision.delay:.1f} s" if decision.delay is not None else ""
         self.logger.info(
-            "%s: start call %d of %d for task %s: HTTP %s %s request_id=%s -> %s%s",
-            self.key, claim.attempts, spec.retry_policy.max_attempts, spec.task_id, result.http_status,
-            result.error_code or "", result.request_id, decision.status.phase,
-            f" in {decision.delay:.1f} s" if decision.delay is not None else "",
+            "%s: start call %d of %d for task %s: %s, request_id=%s -> %s%s",
+            self.key, claim.attempts, spec.retry_policy.max_attempts, spec.task_id, answer_summary(result),
+            result.request_id or "-", decision.status.phase, wait,
         )  # fmt: skip
         return decision
 
@@ -182,6 +182,13 @@ def task_ref(spec: ServiceTaskStartSpec) -> TaskRef:
         service_id=spec.service_id,
         task_id=spec.task_id,
     )
+
+
+def answer_summary(result: CallResult) -> str:
+    """Summarize a call for a log line: ``HTTP 500 ModelArts.0010`` or ``no answer (ReadTimeout)``."""
+    if result.http_status is None:
+        return f"no answer ({result.error_code})"
+    return f"HTTP {result.http_status} {result.error_code or ''}".rstrip()
 
 
 def to_attempt(result: CallResult, now: datetime) -> LastAttempt:
