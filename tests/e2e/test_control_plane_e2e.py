@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
+import sys
 import threading
 import uuid
+from pathlib import Path
 from typing import Any
 
 import kubernetes
@@ -187,3 +191,44 @@ def test_chart_rbac_covers_operator(kubectl: Kubectl, scratch_namespace: str, co
     assert (
         kubectl.run("-n", "default", "auth", "can-i", "delete", "secrets", subject, check=False).stdout.strip() == "no"
     )
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie that its parent has not reaped yet is gone for every practical purpose.
+    stat = Path(f"/proc/{pid}/stat")
+    return stat.exists() and stat.read_text().split()[2] != "Z"
+
+
+def test_exit_leaves_nothing_behind(control_plane: ControlPlane) -> None:
+    with ControlPlane(control_plane.binaries) as plane:
+        pids = [process.pid for _, process, _ in plane._processes]
+        folder = plane.folder
+        assert all(_alive(pid) for pid in pids)
+
+    assert not any(_alive(pid) for pid in pids)
+    assert not folder.exists()
+
+
+def test_cli_ctrl_c_cleans_up(control_plane: ControlPlane) -> None:
+    environment = {**os.environ, "KUBEBUILDER_ASSETS": str(control_plane.binaries.kube_apiserver.parent)}
+    command = [sys.executable, "-m", "modelarts_operator.controlplane", "start"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=environment)
+    assert process.stdout is not None
+    lines = []
+    for line in process.stdout:
+        lines.append(line)
+        if line.startswith("kubeconfig: "):
+            break
+    kubeconfig = Path(lines[-1].removeprefix("kubeconfig: ").strip())
+    assert kubeconfig.exists()
+
+    process.send_signal(signal.SIGINT)
+    remaining, _ = process.communicate(timeout=60)
+
+    assert process.returncode == 0
+    assert "stopped" in remaining
+    assert not kubeconfig.parent.exists()
