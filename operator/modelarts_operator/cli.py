@@ -70,6 +70,15 @@ def main(argv: list[str] | None = None) -> int:
     return run_demo(keep=args.keep)
 
 
+class _WaitIsNotAnError(logging.Filter):
+    """Log kopf's report of a scheduled wait at INFO: the handler raised TemporaryError only to be called later."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno == logging.ERROR and "failed temporarily: waiting" in record.getMessage():
+            record.levelno, record.levelname = logging.INFO, "INFO"
+        return True
+
+
 def run_operator(args: argparse.Namespace) -> int:
     """Run kopf with the operator's handlers until SIGINT or SIGTERM."""
     import kopf
@@ -83,6 +92,7 @@ def run_operator(args: argparse.Namespace) -> int:
     logging.getLogger().setLevel(level)
     # httpx logs every request at INFO; the reconciler's own line per start call says more.
     logging.getLogger("httpx").setLevel(max(level, logging.WARNING))
+    logging.getLogger("kopf.objects").addFilter(_WaitIsNotAnError())
 
     options = OperatorOptions(ReconcileSettings(credentials_retry_seconds=args.credentials_retry_seconds))
     asyncio.run(

@@ -188,7 +188,7 @@ def test_killed_after_send_no_second_start(
 ) -> None:
     namespace = make_namespace(kubectl, "crash")
     ids = new_task(emulator)
-    # The start takes effect at once, but its answer comes only after 60 s: the operator is killed meanwhile.
+    # The start takes effect at once, but its response comes only after 60 s: the operator is killed meanwhile.
     emulator.admin.set_faults(
         [{"operation": "start", "task_id": ids["taskID"], "times": 1, "latency_seconds": 60, "apply_first": True}]
     )

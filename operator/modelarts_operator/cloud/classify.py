@@ -1,7 +1,7 @@
 """One table that classifies every outcome of a ModelArts call.
 
 Callers never match status codes or error strings themselves: they ask
-``classify`` (for an HTTP answer) or ``classify_transport_error`` (for no answer)
+``classify`` (for an HTTP response) or ``classify_transport_error`` (for no response)
 and act on the ``OutcomeKind``. The codes come from the ModelArts and API gateway
 error code tables of Open Telekom Cloud and Huawei Cloud.
 """
@@ -20,7 +20,7 @@ class OutcomeKind(enum.Enum):
     """The cloud took the request (202 for start)."""
 
     REJECTED = "Rejected"
-    """A permanent error: sending the same request again gets the same answer."""
+    """A permanent error: sending the same request again gets the same response."""
 
     AUTHENTICATION_FAILED = "AuthenticationFailed"
     """Credentials were refused. Permanent, and never retried in a loop, because the
@@ -30,7 +30,7 @@ class OutcomeKind(enum.Enum):
     """The request did not take effect and may succeed later (throttling, 5xx, no connection)."""
 
     AMBIGUOUS = "Ambiguous"
-    """The request may or may not have taken effect (timeout or lost answer after sending):
+    """The request may or may not have taken effect (timeout or lost response after sending):
     ask the task's state before sending it again."""
 
     @property
@@ -100,7 +100,7 @@ _BY_STATUS: dict[int, OutcomeKind] = {
 
 
 def classify(status: int, error_code: str | None) -> OutcomeKind:
-    """Classify an HTTP answer by its error code first, then by its status."""
+    """Classify an HTTP response by its error code first, then by its status."""
     if 200 <= status < 300:
         return OutcomeKind.ACCEPTED
     if error_code and error_code in _BY_CODE:
@@ -114,11 +114,11 @@ def classify(status: int, error_code: str | None) -> OutcomeKind:
 
 
 def classify_transport_error(error: httpx.TransportError) -> OutcomeKind:
-    """Classify a call that got no HTTP answer.
+    """Classify a call that got no HTTP response.
 
     A URL scheme other than http or https is permanent. Errors before the request left
     (no connection, no pooled connection) are transient;
-    errors after it may have arrived (read timeout, connection dropped mid-answer) are ambiguous.
+    errors after it may have arrived (read timeout, connection dropped mid-response) are ambiguous.
     """
     if isinstance(error, httpx.UnsupportedProtocol):
         return OutcomeKind.REJECTED

@@ -27,7 +27,7 @@ logger = logging.getLogger(__name__)
 REQUEST_ID_HEADER = "X-Request-Id"
 
 # Seconds. The read timeout is generous because a start is accepted asynchronously
-# and should answer quickly; a slower answer is treated as ambiguous, not as a failure.
+# and should respond quickly; a slower response is treated as ambiguous, not as a failure.
 DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=30.0, write=10.0, pool=10.0)
 DEFAULT_LIMITS = httpx.Limits(max_connections=50, max_keepalive_connections=20, keepalive_expiry=30.0)
 
@@ -48,7 +48,7 @@ class TaskRef:
 
 @dataclass(frozen=True)
 class CallResult:
-    """The outcome of one call, whether an HTTP answer arrived or not."""
+    """The outcome of one call, whether an HTTP response arrived or not."""
 
     kind: OutcomeKind
     http_status: int | None = None

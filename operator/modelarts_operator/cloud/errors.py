@@ -2,7 +2,7 @@
 
 Documented shapes are ``{"error_code", "error_msg"}`` from ModelArts and the same
 with ``request_id`` from the API gateway. Proxies and overloaded backends also
-answer HTML, plain text, empty or truncated bodies; those yield a description of
+return HTML, plain text, empty or truncated bodies; those yield a description of
 what arrived instead of an exception, because a parse failure must never hide
 the HTTP status that classifies the call.
 """

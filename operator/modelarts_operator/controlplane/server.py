@@ -200,7 +200,7 @@ class ControlPlane:
                             break
                     if time.monotonic() > deadline:
                         raise ControlPlaneError(
-                            f"kube-apiserver at {self.url} did not answer 200 on {path} within "
+                            f"kube-apiserver at {self.url} did not respond with 200 on {path} within "
                             f"{self.startup_timeout:.0f} s; logs are in {self.folder}."
                         )
                     time.sleep(0.2)  # polling interval of a wait-for-condition loop

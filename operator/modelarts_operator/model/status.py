@@ -2,7 +2,7 @@
 
 ``observedRunToken`` names the run this status describes. A status whose
 ``lastAttempt.outcome`` is ``Unknown`` records a start call that was sent but
-whose answer was never recorded (the operator stopped in between); the policy
+whose response was never recorded (the operator stopped in between); the policy
 treats it as "maybe started" and reads the task's state before sending again.
 """
 

@@ -15,13 +15,13 @@ _NEW_RUN_HINT = "change spec.runToken to request a new start"
 
 
 def describe(attempt: LastAttempt) -> str:
-    """Summarize an answer: ``HTTP 404 ModelArts.3502: Service ... does not exist. (request ID ...)``."""
+    """Summarize a response: ``HTTP 404 ModelArts.3502: Service ... does not exist. (request ID ...)``."""
     parts = []
     if attempt.http_status is not None:
         parts.append(f"HTTP {attempt.http_status}")
     if attempt.error_code:
         parts.append(attempt.error_code)
-    text = " ".join(parts) or "no answer"
+    text = " ".join(parts) or "no response"
     if attempt.error_msg:
         text += f": {attempt.error_msg}"
     if attempt.request_id:
@@ -40,7 +40,7 @@ def accepted(ctx: Context, attempt: LastAttempt) -> str:
 def already_started(ctx: Context, status: Status, task_state: str) -> str:
     return (
         f"Task {ctx.spec.task_id} is {task_state}: start call {status.attempts} took effect, "
-        "although its answer was not received; no further call was sent."
+        "although its response was not received; no further call was sent."
     )
 
 
@@ -68,7 +68,7 @@ def probe_rejected(ctx: Context, probe: LastAttempt) -> str:
 
 
 def exhausted(ctx: Context, status: Status) -> str:
-    last = describe(status.last_attempt) if status.last_attempt else "no answer"
+    last = describe(status.last_attempt) if status.last_attempt else "no response"
     return (
         f"Gave up after {status.attempts} of {ctx.spec.retry_policy.max_attempts} start calls; "
         f"the last one failed with {last}. Raise spec.retryPolicy.maxAttempts or {_NEW_RUN_HINT}."
@@ -76,7 +76,7 @@ def exhausted(ctx: Context, status: Status) -> str:
 
 
 def retry_scheduled(ctx: Context, status: Status, due: datetime) -> str:
-    last = describe(status.last_attempt) if status.last_attempt else "no answer"
+    last = describe(status.last_attempt) if status.last_attempt else "no response"
     return (
         f"Start call {status.attempts} of {ctx.spec.retry_policy.max_attempts} failed with {last}; "
         f"the next call is due at {due.isoformat(timespec='seconds')}."

@@ -3,8 +3,8 @@
 The rule that shapes everything here: one start call per requested run, where a
 run is one value of ``spec.runToken``. The status is the only memory that counts,
 so a claim (phase Starting, attempts + 1, an attempt with outcome Unknown) is
-written before each call and the answer after it. A claim found without an answer,
-or an answer that may hide a start that took effect (a timeout), leads to reading
+written before each call and the response after it. A claim found without a response,
+or a response that may hide a start that took effect (a timeout), leads to reading
 the task's state before any further start call.
 """
 
@@ -28,7 +28,7 @@ _MAYBE_STARTED = frozenset({AttemptOutcome.UNKNOWN, AttemptOutcome.AMBIGUOUS})
 
 
 class Action(enum.Enum):
-    """What the caller does after writing ``Decision.status``.
+    """The step the caller takes after writing ``Decision.status``.
 
     For SEND_START the caller first writes ``claim(ctx, status)``, once credentials are loaded.
     """
@@ -80,7 +80,7 @@ def decide(ctx: Context, status: Status) -> Decision:
 
 
 def record_start(ctx: Context, status: Status, attempt: LastAttempt, jitter: float) -> Decision:
-    """Record the answer to the start call that ``status`` claimed."""
+    """Record the response to the start call that ``status`` claimed."""
     recorded = status.model_copy(update={"last_attempt": attempt, "next_attempt_time": None})
 
     if attempt.outcome == AttemptOutcome.ACCEPTED:
@@ -91,7 +91,7 @@ def record_start(ctx: Context, status: Status, attempt: LastAttempt, jitter: flo
         reason, message = "AuthenticationFailed", messages.authentication_failed(ctx, attempt)
         return Decision(Action.NONE, _fail(ctx, recorded, reason, message))
 
-    # Transient or ambiguous: retry later. An ambiguous answer is probed first, even when
+    # Transient or ambiguous: retry later. An ambiguous response is probed first, even when
     # no attempts are left, because the task may have started after all.
     exhausted = recorded.attempts >= ctx.spec.retry_policy.max_attempts
     if exhausted and attempt.outcome == AttemptOutcome.TRANSIENT:
@@ -180,7 +180,7 @@ def claim(ctx: Context, status: Status) -> Status:
     """Record a start call about to be sent: phase Starting, one more attempt, outcome Unknown.
 
     The caller writes this status before sending, so a call that is sent but whose
-    answer is never recorded is found later and checked against the task's state.
+    response is never recorded is found later and checked against the task's state.
     """
     attempt = status.attempts + 1
     message = messages.starting(ctx, attempt)

@@ -3,7 +3,7 @@
 Create, update and resume all call ``Reconciler.reconcile``, which decides from
 the stored status alone; kopf's own annotations only schedule the calls. So
 ``kubectl replace`` or an Argo CD ``Replace=true`` sync, which drop those
-annotations, make kopf call the handler again, and the status says nothing is left to do.
+annotations, make kopf call the handler again, and the stored status shows that nothing is left to do.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ UNEXPECTED_ERROR_BACKOFF = 10.0
 
 @dataclass(frozen=True)
 class OperatorOptions:
-    """What ``modelarts-operator run`` passes to the handlers through kopf's memo."""
+    """Options that ``modelarts-operator run`` passes to the handlers through kopf's memo."""
 
     reconcile: ReconcileSettings
 
@@ -71,7 +71,7 @@ async def close(memo: Any, **_: Any) -> None:
     API_GROUP, API_VERSION, PLURAL, id="start-on-resume", registry=registry, backoff=UNEXPECTED_ERROR_BACKOFF
 )
 async def reconcile(name: str, namespace: str | None, memo: Any, logger: Logger, **_: Any) -> None:
-    """Advance the run; ask kopf to call again when the policy says to wait."""
+    """Advance the run, and ask kopf to call again when the policy decides to wait."""
     reconciler: Reconciler = memo["reconciler"]
     if namespace is None:  # the CRD is namespaced, so kopf always passes one
         raise kopf.PermanentError(f"ServiceTaskStart {name} has no namespace")

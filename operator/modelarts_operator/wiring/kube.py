@@ -1,8 +1,8 @@
 """The few Kubernetes API calls the reconciler makes, with the blocking client in a thread.
 
-kopf does its own watching and bookkeeping; these calls are the operator's own:
-a fresh read of the object, status writes that must land before a start call is
-sent (kopf would only write them after the handler returns), and Secret reads.
+kopf does its own watching and bookkeeping. These calls are the operator's own:
+a fresh read of the object, Secret reads, and status writes that must land before
+a start call is sent, because kopf writes a handler's patch only after it returns.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Carry out the policy's decisions for one ServiceTaskStart: the only place with I/O.
 
-Each call reads the object fresh, asks the policy what to do, and does it:
+Each call reads the object fresh, gets the next decision from the policy, and carries it out:
 write the status, read credentials, read the task's state, send a start call.
 The claim before a start call is written on condition that the object is
 unchanged since it was read, so two writers can never both send for one claim.
@@ -111,7 +111,7 @@ class _Pass:
         return Context(spec=spec, generation=self.generation, now=self.owner.clock())
 
     async def advance(self, spec: ServiceTaskStartSpec, decision: Decision) -> float | None:
-        """Follow decisions until one says to stop or to wait."""
+        """Follow decisions until one is to stop or to wait."""
         for _ in range(_MAX_STEPS):
             if decision.action == Action.NONE:
                 await self.write(decision.status)
@@ -142,7 +142,7 @@ class _Pass:
         result = await self.owner.cloud.show_task(task_ref(spec), credentials)
         self.logger.info(
             "%s: read task %s after an unconfirmed start call: %s, state=%s, request_id=%s",
-            self.key, spec.task_id, answer_summary(result), result.task_state or "-", result.request_id or "-",
+            self.key, spec.task_id, response_summary(result), result.task_state or "-", result.request_id or "-",
         )  # fmt: skip
         ctx = self.context(spec)
         probe = to_attempt(result, ctx.now)
@@ -158,7 +158,7 @@ class _Pass:
         wait = f" in {decision.delay:.1f} s" if decision.delay is not None else ""
         self.logger.info(
             "%s: start call %d of %d for task %s: %s, request_id=%s -> %s%s",
-            self.key, claim.attempts, spec.retry_policy.max_attempts, spec.task_id, answer_summary(result),
+            self.key, claim.attempts, spec.retry_policy.max_attempts, spec.task_id, response_summary(result),
             result.request_id or "-", decision.status.phase, wait,
         )  # fmt: skip
         return decision
@@ -184,10 +184,10 @@ def task_ref(spec: ServiceTaskStartSpec) -> TaskRef:
     )
 
 
-def answer_summary(result: CallResult) -> str:
-    """Summarize a call for a log line: ``HTTP 500 ModelArts.0010`` or ``no answer (ReadTimeout)``."""
+def response_summary(result: CallResult) -> str:
+    """Summarize a call for a log line: ``HTTP 500 ModelArts.0010`` or ``no response (ReadTimeout)``."""
     if result.http_status is None:
-        return f"no answer ({result.error_code})"
+        return f"no response ({result.error_code})"
     return f"HTTP {result.http_status} {result.error_code or ''}".rstrip()
 
 
