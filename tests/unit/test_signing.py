@@ -45,9 +45,7 @@ ABC_SHA256 = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
 
 # The SDK's transport adds hop-by-hop headers after signing, so they never reach its signer.
 # The oracle therefore gets every header but these.
-HOP_BY_HOP_HEADERS = frozenset(
-    {"connection", "proxy-connection", "keep-alive", "te", "transfer-encoding", "upgrade"}
-)
+HOP_BY_HOP_HEADERS = frozenset({"connection", "proxy-connection", "keep-alive", "te", "transfer-encoding", "upgrade"})
 
 
 # --- Pure functions -------------------------------------------------------------------------
@@ -337,9 +335,7 @@ def build_httpx_request(case: SigningCase) -> httpx.Request:
 def sign_with_sdk(case: SigningCase, wire_path: str, headers: list[tuple[str, str]], body: bytes) -> str:
     """Sign the case with the SDK's credentials and signer, and return its ``Authorization`` value."""
     header_params = {
-        name: value
-        for name, value in headers
-        if name.lower() not in HOP_BY_HOP_HEADERS and name.lower() != "host"
+        name: value for name, value in headers if name.lower() not in HOP_BY_HOP_HEADERS and name.lower() != "host"
     }
     header_params["X-Sdk-Date"] = SIGNING_DATE
     request = SdkRequest(
