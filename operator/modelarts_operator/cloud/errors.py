@@ -32,7 +32,7 @@ def parse_error_body(content: bytes, content_type: str | None = None) -> ErrorBo
 
     try:
         document = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # json.loads raises RecursionError on deeply nested arrays
         return ErrorBody(None, _describe_unparsed(text, content_type))
 
     if not isinstance(document, dict):
