@@ -44,21 +44,26 @@ step() {
   echo "build.sh: [$1/4] $2 ($((SECONDS - started)) s elapsed)" >&2
 }
 
-# Progress: go build -v prints each package as it compiles; show every 100th.
-count_packages() {
-  awk '{ n++; if (n % 100 == 0) { printf "build.sh:   %d packages compiled\n", n > "/dev/stderr"; fflush("/dev/stderr") } } END { if (n) printf "build.sh:   %d packages compiled\n", n > "/dev/stderr" }'
+# Progress: go build -v prints each package path as it compiles it. Count those
+# lines and report every 100th, and pass every other line (errors) through.
+show_progress() {
+  awk -v name="$1" '
+    /^[A-Za-z0-9._~\/-]+$/ { n++; if (n % 100 == 0) { printf "build.sh:   %s: %d packages compiled\n", name, n; fflush() } ; next }
+    { print; fflush() }
+    END { printf "build.sh:   %s: %d packages compiled in all\n", name, n }
+  ' >&2
 }
 
 build() {
   local name=$1 package=$2 flags=$3
-  if ! (cd "$here" && go build -v -trimpath -ldflags "-s -w $flags" -o "$out/$name.partial" "$package") 2> >(tee "$out/$name.log" | grep -v '^[a-zA-Z0-9./_-]*$' >&2) > /dev/null; then
+  if ! (cd "$here" && go build -v -trimpath -ldflags "-s -w $flags" -o "$out/$name.partial" "$package") \
+    2> >(tee "$out/$name.log" | show_progress "$name") > /dev/null; then
     grep -qiE 'dial tcp|proxy|no such host|i/o timeout|connection refused' "$out/$name.log" &&
       fail "downloading modules for $name failed: the Go module proxy ($(go env GOPROXY)) is unreachable. See $out/$name.log."
     grep -qiE 'unknown revision|invalid version|not found' "$out/$name.log" &&
       fail "a pinned version for $name is not served by $(go env GOPROXY). See $out/$name.log."
     fail "building $name failed. See $out/$name.log."
   fi
-  grep -c '' "$out/$name.log" | awk -v n="$name" '{ printf "build.sh:   %s: %d packages\n", n, $1 > "/dev/stderr" }'
   mv "$out/$name.partial" "$out/$name"
 }
 
@@ -80,5 +85,7 @@ step 4 "building helm $HELM_VERSION"
   "helm.sh/helm/v4/cmd/helm@$HELM_VERSION") || fail "building helm $HELM_VERSION failed."
 
 touch "$out/.complete"
+# Binaries of earlier pins are never used again; keep only the current build.
+find "$cache_root" -mindepth 1 -maxdepth 1 -type d -name 'kubernetes-*' ! -path "$out" -exec rm -rf {} +
 echo "build.sh: done in $((SECONDS - started)) s: $(du -sh "$out" | cut -f1) in $out" >&2
 echo "$out"
