@@ -16,8 +16,8 @@ test: lint control-plane
 	$(BIN)/pytest -ra
 
 lint: $(VENV)/.installed
-	$(BIN)/ruff check operator tests
-	$(BIN)/ruff format --check operator tests
+	$(BIN)/ruff check operator tests bench
+	$(BIN)/ruff format --check operator tests bench
 	$(BIN)/mypy
 
 unit: $(VENV)/.installed
