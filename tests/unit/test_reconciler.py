@@ -153,11 +153,15 @@ class FakeCloud:
     requests: list[httpx.Request] = field(default_factory=list)
     # The stored status at the moment each start request reached the network.
     status_at_start: list[dict[str, Any]] = field(default_factory=list)
+    # When set, the object is deleted while the start request is in flight.
+    delete_during_start: bool = False
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
         if request.method == "POST" and request.url.path == START_PATH:
             self.status_at_start.append(copy.deepcopy(self.kube.status))
+            if self.delete_during_start:
+                self.kube.obj["metadata"]["name"] = "deleted-by-someone-else"
             return self.start_responses.pop(0)
         if request.method == "GET" and request.url.path == TASK_PATH:
             body = {"id": TASK_ID, "state": self.task_state}
@@ -420,3 +424,13 @@ async def test_reconcile_keeps_secret_out(make_harness: HarnessFactory, caplog: 
         assert secret not in caplog.text
     for request in harness.cloud.requests:
         assert SECRET_KEY not in str(request.headers)
+
+
+async def test_reconcile_object_deleted_mid_call(make_harness: HarnessFactory) -> None:
+    harness = make_harness(start_responses=[accepted_202()])
+    harness.cloud.delete_during_start = True
+
+    delay = await harness.reconcile()
+
+    assert delay is None
+    assert harness.cloud.calls == [("POST", START_PATH)]

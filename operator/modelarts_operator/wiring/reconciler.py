@@ -90,6 +90,16 @@ class _Pass:
 
     async def run(self) -> float | None:
         try:
+            return await self.step()
+        except Conflict:
+            self.logger.info("%s changed while being reconciled; reading it again", self.key)
+            return self.owner.settings.conflict_retry_seconds
+        except NotFound:
+            self.logger.info("%s was deleted while being reconciled; nothing left to do", self.key)
+            return None
+
+    async def step(self) -> float | None:
+        try:
             status = Status.from_dict(self.obj.get("status"))
         except ValidationError as error:
             self.logger.error("%s: status is unreadable, waiting for it to be fixed: %s", self.key, error)
@@ -98,14 +108,11 @@ class _Pass:
         try:
             spec = parse_spec(self.obj.get("spec") or {})
         except SpecError as error:
+            self.logger.warning("%s: invalid spec, nothing is sent until it is fixed: %s", self.key, error)
             await self.write(policy.spec_invalid(status, str(error), self.generation, self.owner.clock()))
             return None
 
-        try:
-            return await self.advance(spec, policy.decide(self.context(spec), status))
-        except Conflict:
-            self.logger.info("%s changed while being reconciled; reading it again", self.key)
-            return self.owner.settings.conflict_retry_seconds
+        return await self.advance(spec, policy.decide(self.context(spec), status))
 
     def context(self, spec: ServiceTaskStartSpec) -> Context:
         return Context(spec=spec, generation=self.generation, now=self.owner.clock())
