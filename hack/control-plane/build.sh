@@ -54,21 +54,39 @@ show_progress() {
   ' >&2
 }
 
+# Name the cause of a failed go command from its log: no proxy, or a version it does not serve.
+fail_from_log() {
+  local what=$1 log=$2
+  grep -qiE 'dial tcp|no such host|i/o timeout|connection refused|proxyconnect' "$log" &&
+    fail "$what failed: the Go module proxy ($(go env GOPROXY)) is unreachable. See $log."
+  grep -qiE 'unknown revision|invalid version|not found|404|410' "$log" &&
+    fail "$what failed: a pinned version is not served by $(go env GOPROXY); check versions.env and rerun update-go-mod.sh. See $log."
+  fail "$what failed. See $log."
+}
+
+# Run a go command with its stderr in a log, showing progress from that log while it runs.
+run_logged() {
+  local name=$1 log=$2
+  shift 2
+  "$@" 2> "$log" > /dev/null &
+  local pid=$!
+  tail --pid="$pid" -n +1 -f "$log" 2> /dev/null | show_progress "$name"
+  wait "$pid"
+}
+
 build() {
   local name=$1 package=$2 flags=$3
-  if ! (cd "$here" && go build -v -trimpath -ldflags "-s -w $flags" -o "$out/$name.partial" "$package") \
-    2> >(tee "$out/$name.log" | show_progress "$name") > /dev/null; then
-    grep -qiE 'dial tcp|proxy|no such host|i/o timeout|connection refused' "$out/$name.log" &&
-      fail "downloading modules for $name failed: the Go module proxy ($(go env GOPROXY)) is unreachable. See $out/$name.log."
-    grep -qiE 'unknown revision|invalid version|not found' "$out/$name.log" &&
-      fail "a pinned version for $name is not served by $(go env GOPROXY). See $out/$name.log."
-    fail "building $name failed. See $out/$name.log."
+  if ! (cd "$here" && run_logged "$name" "$out/$name.log" \
+    go build -v -trimpath -ldflags "-s -w $flags" -o "$out/$name.partial" "$package"); then
+    fail_from_log "building $name" "$out/$name.log"
   fi
   mv "$out/$name.partial" "$out/$name"
 }
 
 step 1 "downloading modules"
-(cd "$here" && go mod download) || fail "go mod download failed: check that $(go env GOPROXY) is reachable and serves k8s.io/kubernetes $KUBERNETES_VERSION."
+if ! (cd "$here" && go mod download 2> "$out/download.log"); then
+  fail_from_log "downloading the modules of Kubernetes $KUBERNETES_VERSION" "$out/download.log"
+fi
 
 step 2 "building etcd"
 build etcd go.etcd.io/etcd/server/v3 ""
@@ -80,9 +98,11 @@ build kubectl k8s.io/kubernetes/cmd/kubectl "$version_flags"
 # helm has no replace directives and pins its own k8s.io modules, so it is
 # built in its own module context, apart from the wrapper's replaces.
 step 4 "building helm $HELM_VERSION"
-(cd "$out" && GOBIN="$out" GOFLAGS=-mod=mod go install -trimpath \
+if ! (cd "$out" && GOBIN="$out" GOFLAGS=-mod=mod run_logged helm "$out/helm.log" go install -v -trimpath \
   -ldflags "-s -w -X helm.sh/helm/v4/internal/version.version=$HELM_VERSION" \
-  "helm.sh/helm/v4/cmd/helm@$HELM_VERSION") || fail "building helm $HELM_VERSION failed."
+  "helm.sh/helm/v4/cmd/helm@$HELM_VERSION"); then
+  fail_from_log "building helm $HELM_VERSION" "$out/helm.log"
+fi
 
 touch "$out/.complete"
 # Binaries of earlier pins are never used again; keep only the current build.

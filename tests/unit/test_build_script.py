@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import http.server
 import os
 import shutil
 import socket
 import subprocess
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -41,11 +44,9 @@ def test_missing_go_named(tmp_path: Path) -> None:
     assert "KUBEBUILDER_ASSETS" in result.stderr
 
 
-@pytest.mark.skipif(shutil.which("go") is None, reason="needs the Go toolchain")
-def test_unreachable_proxy_named(tmp_path: Path) -> None:
-    # A proxy on a closed loopback port: the download fails at once, and nothing leaves the machine.
-    proxy = f"http://127.0.0.1:{closed_loopback_port()}"
-    environment = {
+def isolated_go_environment(tmp_path: Path, proxy: str) -> dict[str, str]:
+    """Point Go at ``proxy`` with empty caches, so every module must come from it."""
+    return {
         **os.environ,
         "GOPROXY": proxy,
         "GOSUMDB": "off",
@@ -55,8 +56,45 @@ def test_unreachable_proxy_named(tmp_path: Path) -> None:
         "MODELARTS_OPERATOR_CACHE": str(tmp_path / "cache"),
     }
 
-    result = run_build(environment)
+
+class _NothingServed(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        self.send_error(404, "not found")
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def empty_proxy() -> Iterator[str]:
+    """A Go module proxy on loopback that serves no version of anything."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _NothingServed)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+needs_go = pytest.mark.skipif(shutil.which("go") is None, reason="needs the Go toolchain")
+
+
+@needs_go
+def test_unreachable_proxy_named(tmp_path: Path) -> None:
+    # A proxy on a closed loopback port: the download fails at once, and nothing leaves the machine.
+    proxy = f"http://127.0.0.1:{closed_loopback_port()}"
+
+    result = run_build(isolated_go_environment(tmp_path, proxy))
 
     assert result.returncode == 1
-    assert proxy in result.stderr
+    assert f"proxy ({proxy}) is unreachable" in result.stderr
+    assert "KUBEBUILDER_ASSETS" in result.stderr
+
+
+@needs_go
+def test_unserved_version_named(tmp_path: Path, empty_proxy: str) -> None:
+    result = run_build(isolated_go_environment(tmp_path, empty_proxy))
+
+    assert result.returncode == 1
+    assert f"not served by {empty_proxy}" in result.stderr
     assert "KUBEBUILDER_ASSETS" in result.stderr
