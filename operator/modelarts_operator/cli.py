@@ -18,7 +18,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    run = commands.add_parser("run", help="run the operator against the cluster of the kubeconfig or service account")
+    run = commands.add_parser(
+        "run",
+        help="run the operator against the cluster of the kubeconfig or service account",
+        description="Run the operator until SIGINT or SIGTERM. It logs in with the in-cluster service account, "
+        "or else with the kubeconfig ($KUBECONFIG or ~/.kube/config).",
+    )
     scope = run.add_mutually_exclusive_group()
     scope.add_argument(
         "-n", "--namespace", action="append", default=[], metavar="NS",
@@ -29,22 +34,36 @@ def build_parser() -> argparse.ArgumentParser:
         "--liveness-endpoint", metavar="URL",
         help="serve a liveness probe, for example http://0.0.0.0:8080/healthz",
     )  # fmt: skip
-    run.add_argument("--log-format", choices=["plain", "full", "json"], default="full", help="log line format")
-    run.add_argument("--log-level", choices=["debug", "info", "warning", "error"], default="info")
+    run.add_argument(
+        "--log-format", choices=["plain", "full", "json"], default="full", help="log line format (default: full)"
+    )
+    run.add_argument(
+        "--log-level",
+        choices=["debug", "info", "warning", "error"],
+        default="info",
+        help="lowest level logged (default: info)",
+    )
     run.add_argument(
         "--credentials-retry-seconds", type=float, default=30.0, metavar="S",
-        help="how often to check again for a missing credentials Secret or key (seconds, default 30)",
+        help="how often to check again for a missing credentials Secret or key, in seconds (default: 30)",
     )  # fmt: skip
     run.add_argument(
         "--peering", metavar="NAME",
         help="coordinate replicas through this KopfPeering (needs kopf's peering CRDs); default: standalone",
     )  # fmt: skip
-    run.add_argument("--priority", type=int, default=0, help="peering priority; give every replica a distinct one")
+    run.add_argument(
+        "--priority", type=int, default=0, help="peering priority; give every replica a distinct one (default: 0)"
+    )
 
     commands.add_parser("emulator", help="serve the ModelArts service-task API emulator on loopback", add_help=False)
     commands.add_parser("control-plane", help="build or start a local kube-apiserver and etcd", add_help=False)
 
-    demo = commands.add_parser("demo", help="run the operator end to end on a local control plane and emulator")
+    demo = commands.add_parser(
+        "demo",
+        help="run the operator end to end on a local control plane and emulator",
+        description="Start a local kube-apiserver with etcd and the ModelArts emulator on 127.0.0.1, install the "
+        "CRD, run the operator, apply examples/ and print the result, then remove everything.",
+    )
     demo.add_argument("--keep", action="store_true", help="keep everything running until Ctrl-C")
     return parser
 

@@ -24,6 +24,7 @@ from modelarts_operator.emulator.process import EmulatorProcess
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 CRD_FILE = ROOT / "crds" / "servicetaskstarts.modelarts.operators.dev.yaml"
+EMULATOR_SEED = EXAMPLES / "emulator" / "seed.yaml"
 NAMESPACE = "modelarts-demo"
 FINAL_PHASES = ("Accepted", "Failed")
 TIMEOUT_SECONDS = 120.0
@@ -31,8 +32,8 @@ TIMEOUT_SECONDS = 120.0
 
 def run_demo(keep: bool = False) -> int:
     """Run the demo; return the process exit code."""
-    if not EXAMPLES.is_dir() or not CRD_FILE.exists():
-        print(f"demo: run it from a source checkout: {EXAMPLES} or {CRD_FILE} is missing.", file=sys.stderr)
+    if not EMULATOR_SEED.exists() or not CRD_FILE.exists():
+        print(f"demo: run it from a source checkout: {EMULATOR_SEED} or {CRD_FILE} is missing.", file=sys.stderr)
         return 1
     try:
         return _run(keep)
@@ -47,15 +48,12 @@ def _step(message: str) -> None:
 
 def _run(keep: bool) -> int:
     manifests = [yaml.safe_load(path.read_text()) for path in sorted(EXAMPLES.glob("*.yaml"))]
-    secret = next(item for item in manifests if item["kind"] == "Secret")
     starts = [item for item in manifests if item["kind"] == "ServiceTaskStart"]
-    credentials = f"{secret['stringData']['accessKey']}:{secret['stringData']['secretKey']}"
 
-    _step("starting etcd and kube-apiserver on loopback (the first run builds them, which takes minutes)")
-    with ControlPlane() as plane, EmulatorProcess("--credentials", credentials, "--start-delay", "2") as emulator:
+    _step("starting etcd and kube-apiserver on loopback (a first run without KUBEBUILDER_ASSETS builds them)")
+    with ControlPlane() as plane, EmulatorProcess("--seed", str(EMULATOR_SEED)) as emulator:
         kubectl = Kubectl(plane)
         _step(f"kube-apiserver is ready at {plane.url}; the ModelArts emulator listens on {emulator.url}")
-        _seed_emulator(emulator, starts)
 
         _step("installing the ServiceTaskStart CRD")
         kubectl.run("apply", "-f", str(CRD_FILE))
@@ -78,16 +76,6 @@ def _run(keep: bool) -> int:
                     _wait_for_interrupt(plane)
     _step("stopped the operator, the emulator and the control plane, and removed their files")
     return 0
-
-
-def _seed_emulator(emulator: EmulatorProcess, starts: list[dict[str, Any]]) -> None:
-    """Register the services and tasks the examples name, except the one meant to be unknown."""
-    for item in starts:
-        spec = item["spec"]
-        if "unknown" in item["metadata"]["name"]:
-            continue
-        emulator.admin.add_service(spec["projectID"], spec["serviceID"])
-        emulator.admin.add_task(spec["projectID"], spec["serviceID"], task_id=spec["taskID"], state="STOPPED")
 
 
 def _apply_examples(kubectl: Kubectl, manifests: list[dict[str, Any]], endpoint: str) -> None:

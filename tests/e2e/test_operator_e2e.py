@@ -91,8 +91,13 @@ def test_two_500s_then_accepted(kubectl: Kubectl, emulator: EmulatorProcess, nam
     assert status["lastAttempt"]["httpStatus"] == 202
 
 
-def test_malformed_task_id_rejected(kubectl: Kubectl, emulator: EmulatorProcess, namespace: str) -> None:
-    manifest = load_example(EXAMPLE, emulator.url, taskID="53E4-not-hex")
+@pytest.mark.parametrize(
+    "task_id",
+    ["53E4-not-hex", "53e4b0c1-d2e3-f4a5-b6c7-d8e9f0b55b3e", "a" * 33],
+    ids=["uppercase-short", "uuid-form", "one-too-long"],
+)
+def test_malformed_task_id_rejected(kubectl: Kubectl, emulator: EmulatorProcess, namespace: str, task_id: str) -> None:
+    manifest = load_example(EXAMPLE, emulator.url, taskID=task_id)
 
     result = kubectl.apply(manifest, namespace, check=False)
 

@@ -24,7 +24,7 @@ class OutcomeKind(enum.Enum):
 
     AUTHENTICATION_FAILED = "AuthenticationFailed"
     """Credentials were refused. Permanent, and never retried in a loop, because the
-    API gateway locks an access key for 5 minutes after five failed authentications."""
+    API gateway locks an access key for 5 minutes after more than five failed authentications in a row."""
 
     TRANSIENT = "Transient"
     """The request did not take effect and may succeed later (throttling, 5xx, no connection)."""

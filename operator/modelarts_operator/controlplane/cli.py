@@ -15,8 +15,17 @@ from modelarts_operator.controlplane.server import ControlPlane, ControlPlaneErr
 def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=prog, description="A local kube-apiserver and etcd on loopback.")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("build", help="find or build kube-apiserver, etcd, kubectl and helm; print their folder")
-    commands.add_parser("start", help="start etcd and kube-apiserver, print the kubeconfig path, run until Ctrl-C")
+    commands.add_parser(
+        "build",
+        help="find or build kube-apiserver, etcd, kubectl and helm; print their folder",
+        description="Print the folder of the binaries: KUBEBUILDER_ASSETS, or the build cache, building it first.",
+    )
+    commands.add_parser(
+        "start",
+        help="start etcd and kube-apiserver, print the kubeconfig path, run until Ctrl-C",
+        description="Start etcd and kube-apiserver on free loopback ports and print the kubeconfig and kubectl "
+        "paths. Ctrl-C stops both and removes their temporary folder.",
+    )
     return parser
 
 
@@ -42,6 +51,7 @@ def _serve(plane: ControlPlane) -> int:
     with plane:
         print(f"kube-apiserver ready at {plane.url} after {time.monotonic() - started:.1f} s", flush=True)
         print(f"kubeconfig: {plane.kubeconfig}", flush=True)
+        print(f"kubectl: {plane.binaries.kubectl}", flush=True)
         print(f"export KUBECONFIG={plane.kubeconfig}", flush=True)
         stopping.wait()
     print("control plane stopped and its folder removed", flush=True)

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -80,6 +82,9 @@ class OperatorProcess:
             *[f"--namespace={pattern}" for pattern in namespaces],
         ]  # fmt: skip
         self.process: subprocess.Popen[bytes] | None = None
+        # The kubernetes client writes the kubeconfig's CA to a temporary file and deletes it at exit,
+        # which a SIGKILL skips: a private TMPDIR, removed here, leaves nothing behind either way.
+        self.temporary_folder = Path(tempfile.mkdtemp(prefix="modelarts-operator-"))
 
     def __enter__(self) -> OperatorProcess:
         self.start()
@@ -89,7 +94,7 @@ class OperatorProcess:
         self.stop()
 
     def start(self) -> None:
-        environment = {**os.environ, "KUBECONFIG": str(self.plane.kubeconfig)}
+        environment = {**os.environ, "KUBECONFIG": str(self.plane.kubeconfig), "TMPDIR": str(self.temporary_folder)}
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(self.argv, stdout=log, stderr=subprocess.STDOUT, env=environment)
 
@@ -100,15 +105,15 @@ class OperatorProcess:
             self.process.wait(timeout=10)
 
     def stop(self) -> None:
-        """Stop the process with SIGTERM, as Kubernetes does, and kill it if it lingers."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        """Stop the process with SIGTERM, as Kubernetes does, kill it if it lingers, and remove its files."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        shutil.rmtree(self.temporary_folder, ignore_errors=True)
 
     def log_tail(self, lines: int = 40) -> str:
         text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""

@@ -55,7 +55,7 @@ def authentication_failed(ctx: Context, attempt: LastAttempt) -> str:
     secret = ctx.spec.credentials_ref.name
     return (
         f"ModelArts refused the credentials from Secret {secret}: {describe(attempt)}. Not retried, because "
-        f"the API gateway locks an access key for 5 minutes after five failed authentications. "
+        f"the API gateway locks an access key for 5 minutes after more than five failed authentications in a row. "
         f"Fix the Secret, then {_NEW_RUN_HINT}."
     )
 
