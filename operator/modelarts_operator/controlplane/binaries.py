@@ -34,19 +34,23 @@ class Binaries:
 
     @classmethod
     def from_folder(cls, folder: Path) -> Binaries:
+        """Take the binaries from ``folder``; raise ``BinariesNotFound`` naming any that are missing."""
         missing = [name for name in REQUIRED if not os.access(folder / name, os.X_OK)]
         if missing:
             raise BinariesNotFound(
                 f"{folder} has no executable {', '.join(missing)}: "
                 f"put kube-apiserver, etcd and kubectl there, or unset {ASSETS_ENV} to build them."
             )
-        helm = folder / "helm"
-        on_path = shutil.which("helm")
+        # helm is optional: the one beside the other binaries, else one on PATH.
+        helm: Path | None = folder / "helm"
+        if not os.access(folder / "helm", os.X_OK):
+            on_path = shutil.which("helm")
+            helm = Path(on_path) if on_path else None
         return cls(
             kube_apiserver=folder / "kube-apiserver",
             etcd=folder / "etcd",
             kubectl=folder / "kubectl",
-            helm=helm if os.access(helm, os.X_OK) else (Path(on_path) if on_path else None),
+            helm=helm,
         )
 
 

@@ -26,8 +26,8 @@ from modelarts_operator.controlplane.server import ControlPlane
 T = TypeVar("T")
 
 
-def wait_for(check: Callable[[], T | None], timeout: float, what: str, interval: float = 0.2) -> T:
-    """Poll ``check`` until it returns a truthy value; raise ``TimeoutError`` naming ``what`` and the last value."""
+def wait_for(check: Callable[[], T | None], timeout: float, condition: str, interval: float = 0.2) -> T:
+    """Poll ``check`` until it returns a truthy value, or raise ``TimeoutError`` naming ``condition``."""
     deadline = time.monotonic() + timeout
     last: T | None = None
     while time.monotonic() < deadline:
@@ -35,7 +35,7 @@ def wait_for(check: Callable[[], T | None], timeout: float, what: str, interval:
         if last:
             return last
         time.sleep(interval)  # polling interval of a wait-for-condition loop
-    raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}; last value: {last!r}")
+    raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {condition}; last value: {last!r}")
 
 
 @dataclass
