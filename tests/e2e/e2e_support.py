@@ -3,18 +3,28 @@
 from __future__ import annotations
 
 import os
+import secrets
+import uuid
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from modelarts_operator.controlplane.harness import Kubectl, OperatorProcess, wait_for
+from modelarts_operator.emulator.process import EmulatorProcess
 
-__all__ = ["CRDS", "EXAMPLES", "ROOT", "Kubectl", "OperatorProcess", "in_ci", "load_example", "wait_for"]
+__all__ = [
+    "CRDS", "EXAMPLE", "EXAMPLES", "KIND", "ROOT", "TIMEOUT", "Kubectl", "OperatorProcess", "condition", "in_ci",
+    "load_example", "new_task", "status_of", "wait_for", "wait_for_phase",
+]  # fmt: skip
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 CRDS = ROOT / "crds"
+KIND = "servicetaskstart"
+EXAMPLE = "servicetaskstart.yaml"
+# Seconds a test waits for the operator to reach a phase.
+TIMEOUT = 60.0
 
 
 def in_ci() -> bool:
@@ -29,3 +39,31 @@ def load_example(name: str, endpoint: str, **spec_changes: Any) -> dict[str, Any
         document["spec"]["endpoint"] = endpoint
         document["spec"].update(spec_changes)
     return document
+
+
+def new_task(emulator: EmulatorProcess) -> dict[str, str]:
+    """Register a fresh service and task in the emulator, and return the spec's identity fields."""
+    project, service = secrets.token_hex(16), str(uuid.uuid4())
+    emulator.admin.add_service(project, service)
+    task = emulator.admin.add_task(project, service, state="STOPPED")
+    return {"projectID": project, "serviceID": service, "taskID": task}
+
+
+def status_of(kubectl: Kubectl, namespace: str, name: str) -> dict[str, Any]:
+    document = kubectl.get(KIND, name, namespace) or {}
+    status: dict[str, Any] = document.get("status") or {}
+    return status
+
+
+def wait_for_phase(kubectl: Kubectl, namespace: str, name: str, phase: str) -> dict[str, Any]:
+    """Wait until the ServiceTaskStart reaches ``phase``, and return its status."""
+
+    def reached() -> dict[str, Any] | None:
+        status = status_of(kubectl, namespace, name)
+        return status if status.get("phase") == phase else None
+
+    return wait_for(reached, TIMEOUT, f"{namespace}/{name} to reach phase {phase}")
+
+
+def condition(status: dict[str, Any], condition_type: str) -> dict[str, Any]:
+    return next(item for item in status["conditions"] if item["type"] == condition_type)

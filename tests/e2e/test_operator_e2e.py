@@ -2,48 +2,28 @@
 
 from __future__ import annotations
 
-import secrets
-import uuid
 from typing import Any
 
 import pytest
-from e2e_support import Kubectl, OperatorProcess, load_example, wait_for
+from e2e_support import (
+    EXAMPLE,
+    KIND,
+    TIMEOUT,
+    Kubectl,
+    OperatorProcess,
+    condition,
+    load_example,
+    new_task,
+    status_of,
+    wait_for,
+    wait_for_phase,
+)
 
 from conftest import make_namespace
 from modelarts_operator.controlplane import ControlPlane
 from modelarts_operator.emulator.process import EmulatorProcess
 
-KIND = "servicetaskstart"
-EXAMPLE = "servicetaskstart.yaml"
-TIMEOUT = 60.0
-
 pytestmark = pytest.mark.usefixtures("operator")
-
-
-def new_task(emulator: EmulatorProcess) -> dict[str, str]:
-    """Register a fresh service and task in the emulator; return the spec's identity fields."""
-    project, service = secrets.token_hex(16), str(uuid.uuid4())
-    emulator.admin.add_service(project, service)
-    task = emulator.admin.add_task(project, service, state="STOPPED")
-    return {"projectID": project, "serviceID": service, "taskID": task}
-
-
-def status_of(kubectl: Kubectl, namespace: str, name: str) -> dict[str, Any]:
-    document = kubectl.get(KIND, name, namespace) or {}
-    status: dict[str, Any] = document.get("status") or {}
-    return status
-
-
-def wait_for_phase(kubectl: Kubectl, namespace: str, name: str, phase: str) -> dict[str, Any]:
-    def reached() -> dict[str, Any] | None:
-        status = status_of(kubectl, namespace, name)
-        return status if status.get("phase") == phase else None
-
-    return wait_for(reached, TIMEOUT, f"{namespace}/{name} to reach phase {phase}")
-
-
-def condition(status: dict[str, Any], condition_type: str) -> dict[str, Any]:
-    return next(item for item in status["conditions"] if item["type"] == condition_type)
 
 
 def test_start_accepted_with_request_id(kubectl: Kubectl, emulator: EmulatorProcess, namespace: str) -> None:

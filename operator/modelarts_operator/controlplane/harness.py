@@ -73,9 +73,17 @@ class Kubectl:
 class OperatorProcess:
     """``modelarts-operator run`` as a child process, as it runs in a cluster; a context manager."""
 
-    def __init__(self, plane: ControlPlane, log_path: Path, *namespaces: str, credentials_retry: float = 1.0) -> None:
+    def __init__(
+        self,
+        plane: ControlPlane,
+        log_path: Path,
+        *namespaces: str,
+        credentials_retry: float = 1.0,
+        kubeconfig: Path | None = None,
+    ) -> None:
         self.plane = plane
         self.log_path = log_path
+        self.kubeconfig = kubeconfig or plane.kubeconfig
         self.argv = [
             sys.executable, "-m", "modelarts_operator", "run", "--log-format", "plain",
             "--credentials-retry-seconds", str(credentials_retry),
@@ -94,7 +102,7 @@ class OperatorProcess:
         self.stop()
 
     def start(self) -> None:
-        environment = {**os.environ, "KUBECONFIG": str(self.plane.kubeconfig), "TMPDIR": str(self.temporary_folder)}
+        environment = {**os.environ, "KUBECONFIG": str(self.kubeconfig), "TMPDIR": str(self.temporary_folder)}
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(self.argv, stdout=log, stderr=subprocess.STDOUT, env=environment)
 

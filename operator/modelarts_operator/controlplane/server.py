@@ -45,6 +45,18 @@ def free_port() -> int:
         return port
 
 
+def _terminate(process: subprocess.Popen[bytes]) -> None:
+    """Stop a process with SIGTERM, or SIGKILL when it does not exit within 15 seconds."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def _die_with_parent() -> None:
     # Runs in the child before exec: the kernel sends SIGTERM to it when the parent dies,
     # so a killed test run leaves no etcd or kube-apiserver behind.
@@ -92,25 +104,32 @@ class ControlPlane:
         self._write_credentials()
         self._start_apiserver()
         self._wait_ready(started + self.startup_timeout)
-        self._write_kubeconfig()
+        self.write_kubeconfig(self.kubeconfig, self.token)
 
     def stop(self) -> None:
         """Terminate the processes (API server first), then remove the temporary folder."""
-        for name, process, log in reversed(self._processes):
-            if process.poll() is None:
-                process.terminate()
-                try:
-                    process.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
+        for _, process, log in reversed(self._processes):
+            _terminate(process)
             log.close()
-            del name
         self._processes.clear()
         shutil.rmtree(self.folder, ignore_errors=True)
 
+    def restart_apiserver(self) -> None:
+        """Stop kube-apiserver and start it again on the same port, as an upgrade or a crash would.
+
+        etcd keeps running, so every object survives, and clients see their watches break.
+        """
+        for index, (name, process, log) in enumerate(self._processes):
+            if name == "kube-apiserver":
+                _terminate(process)
+                log.close()
+                del self._processes[index]
+                break
+        self._start_apiserver()
+        self._wait_ready(time.monotonic() + self.startup_timeout)
+
     def _spawn(self, name: str, argv: list[str]) -> None:
-        log = open(self.folder / f"{name}.log", "wb")  # noqa: SIM115 - closed in stop()
+        log = open(self.folder / f"{name}.log", "ab")  # noqa: SIM115 - closed in stop()
         process = subprocess.Popen(
             argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent
         )
@@ -205,7 +224,8 @@ class ControlPlane:
                         )
                     time.sleep(0.2)  # polling interval of a wait-for-condition loop
 
-    def _write_kubeconfig(self) -> None:
+    def write_kubeconfig(self, path: Path, token: str, user: str = "admin") -> Path:
+        """Write a kubeconfig for this API server that authenticates with ``token``; return ``path``."""
         config = {
             "apiVersion": "v1",
             "kind": "Config",
@@ -218,9 +238,10 @@ class ControlPlane:
                     },
                 }
             ],
-            "users": [{"name": "admin", "user": {"token": self.token}}],
-            "contexts": [{"name": "local", "context": {"cluster": "local", "user": "admin"}}],
+            "users": [{"name": user, "user": {"token": token}}],
+            "contexts": [{"name": "local", "context": {"cluster": "local", "user": user}}],
             "current-context": "local",
         }
-        self.kubeconfig.write_text(yaml.safe_dump(config))
-        os.chmod(self.kubeconfig, 0o600)
+        path.write_text(yaml.safe_dump(config))
+        os.chmod(path, 0o600)
+        return path
