@@ -232,3 +232,24 @@ def test_cli_ctrl_c_cleans_up(control_plane: ControlPlane) -> None:
     assert process.returncode == 0
     assert "stopped" in remaining
     assert not kubeconfig.parent.exists()
+
+
+def test_killed_owner_leaves_nothing(control_plane: ControlPlane) -> None:
+    environment = {**os.environ, "KUBEBUILDER_ASSETS": str(control_plane.binaries.kube_apiserver.parent)}
+    command = [sys.executable, "-m", "modelarts_operator.controlplane", "start"]
+    owner = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=environment)
+    assert owner.stdout is not None
+    folder = None
+    for line in owner.stdout:
+        if line.startswith("kubeconfig: "):
+            folder = Path(line.removeprefix("kubeconfig: ").strip()).parent
+            break
+    assert folder is not None
+    children = [int(pid) for pid in Path(f"/proc/{owner.pid}/task/{owner.pid}/children").read_text().split()]
+    assert len(children) == 2
+
+    owner.kill()
+    owner.wait(timeout=10)
+    wait_for(lambda: not any(_alive(pid) for pid in children), 30, "etcd and kube-apiserver to die with their owner")
+    with ControlPlane(control_plane.binaries):
+        assert not folder.exists()

@@ -30,6 +30,7 @@ import yaml
 from modelarts_operator.controlplane.binaries import Binaries, find_binaries
 
 LOOPBACK = "127.0.0.1"
+FOLDER_PREFIX = "modelarts-control-plane-"
 _PR_SET_PDEATHSIG = 1
 
 
@@ -58,10 +59,22 @@ def _terminate(process: subprocess.Popen[bytes]) -> None:
 
 
 def _die_with_parent() -> None:
-    # Runs in the child before exec: the kernel sends SIGTERM to it when the parent dies,
-    # so a killed test run leaves no etcd or kube-apiserver behind.
+    # Runs in the child before exec: the kernel kills it when the parent dies, so a killed test
+    # run leaves no etcd or kube-apiserver behind. SIGKILL, because on SIGTERM kube-apiserver
+    # shuts down gracefully and waits for etcd, which is dying at the same moment.
     libc = ctypes.CDLL("libc.so.6", use_errno=True)
-    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def _remove_abandoned_folders() -> None:
+    """Remove the folders of control planes whose owning process was killed before it could clean up."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{FOLDER_PREFIX}*"):
+        try:
+            owner = int((folder / "owner.pid").read_text())
+        except (OSError, ValueError):
+            continue
+        if not Path(f"/proc/{owner}").exists():
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 class ControlPlane:
@@ -76,7 +89,9 @@ class ControlPlane:
     def __init__(self, binaries: Binaries | None = None, startup_timeout: float = 120.0) -> None:
         self.binaries = binaries or find_binaries()
         self.startup_timeout = startup_timeout
-        self.folder = Path(tempfile.mkdtemp(prefix="modelarts-control-plane-"))
+        _remove_abandoned_folders()
+        self.folder = Path(tempfile.mkdtemp(prefix=FOLDER_PREFIX))
+        (self.folder / "owner.pid").write_text(str(os.getpid()))
         self.kubeconfig = self.folder / "kubeconfig"
         self.token = secrets.token_hex(24)
         self.etcd_port = free_port()
