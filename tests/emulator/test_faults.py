@@ -182,3 +182,27 @@ async def test_fault_recorded_in_call_log(emulator_url: str, client: httpx.Async
     assert (call["operation"], call["task_id"], call["status"]) == ("start", TASK, 500)
     assert call["error_code"] == "ModelArts.0010"
     assert call["fault"] == "status"
+
+
+async def test_delayed_call_counted_on_arrival(emulator_url: str, client: httpx.AsyncClient) -> None:
+    await set_faults(emulator_url, [{"operation": "start", "latency_seconds": 2.0}])
+
+    pending = asyncio.create_task(client.post(f"{TASK_PATH}/start"))
+    deadline = time.monotonic() + 1.5
+    while (await admin_calls(emulator_url))["counts"].get("start", {}).get(TASK, 0) == 0:
+        assert time.monotonic() < deadline, "the start call was not counted while a fault delayed it"
+        await asyncio.sleep(0.02)
+
+    assert not pending.done()
+    assert (await pending).status_code == 202
+    assert (await admin_calls(emulator_url))["counts"]["start"][TASK] == 1
+
+
+async def test_create_counted_under_new_id(emulator_url: str, client: httpx.AsyncClient) -> None:
+    created = await client.post(TASKS_PATH, json={"name": "camera-3"})
+    new_id = created.json()["tasks"][0]["id"]
+
+    counts = (await admin_calls(emulator_url))["counts"]["create"]
+
+    assert counts.get(new_id) == 1
+    assert counts.get("", 0) == 0
