@@ -71,6 +71,23 @@ def test_two_500s_then_accepted(kubectl: Kubectl, emulator: EmulatorProcess, nam
     assert status["lastAttempt"]["httpStatus"] == 202
 
 
+def test_throttled_until_retries_run_out(kubectl: Kubectl, emulator: EmulatorProcess, namespace: str) -> None:
+    ids = new_task(emulator)
+    emulator.admin.set_faults(
+        [{"operation": "start", "task_id": ids["taskID"], "times": None, "status": 429,
+          "error_code": "APIGW.0308", "error_msg": "The throttling threshold has been reached."}]
+    )  # fmt: skip
+    policy = {"maxAttempts": 2, "initialBackoffSeconds": 1, "maxBackoffSeconds": 1}
+    kubectl.apply(load_example(EXAMPLE, emulator.url, retryPolicy=policy, **ids), namespace)
+
+    status = wait_for_phase(kubectl, namespace, "start-inference-task", "Failed")
+
+    assert status["attempts"] == 2
+    assert status["lastAttempt"]["errorCode"] == "APIGW.0308"
+    assert condition(status, "Ready")["reason"] == "RetriesExhausted"
+    assert emulator.admin.count("start", ids["taskID"]) == 2
+
+
 @pytest.mark.parametrize(
     "task_id",
     ["53E4-not-hex", "53e4b0c1-d2e3-f4a5-b6c7-d8e9f0b55b3e", "a" * 33],
