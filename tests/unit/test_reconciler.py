@@ -94,6 +94,7 @@ class FakeKube:
         self.obj = copy.deepcopy(obj)
         self.secrets = copy.deepcopy(secrets)
         self.status_writes: list[dict[str, Any]] = []
+        self.secret_reads = 0
         # When set, another writer changes the object right after the next read.
         self.change_after_next_get = False
 
@@ -128,6 +129,7 @@ class FakeKube:
         return copy.deepcopy(self.obj)
 
     async def read_secret(self, namespace: str, name: str) -> dict[str, str]:
+        self.secret_reads += 1
         data = self.secrets.get((namespace, name))
         if data is None:
             raise NotFound(f"secrets {name!r} not found")
@@ -382,6 +384,7 @@ async def test_reconcile_unanswered_claim_probes(
     assert harness.kube.status["phase"] == phase
     assert harness.kube.status["attempts"] == attempts
     assert harness.kube.condition("Ready")["reason"] == reason
+    assert harness.kube.secret_reads == 1
 
 
 @pytest.mark.parametrize(

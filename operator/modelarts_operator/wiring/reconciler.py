@@ -119,6 +119,8 @@ class _Pass:
 
     async def advance(self, spec: ServiceTaskStartSpec, decision: Decision) -> float | None:
         """Follow decisions until one is to stop or to wait."""
+        # Read once per pass: a probe followed by a start call needs the Secret only once.
+        credentials: AkSkCredentials | CredentialsProblem | None = None
         for _ in range(_MAX_STEPS):
             if decision.action == Action.NONE:
                 await self.write(decision.status)
@@ -127,7 +129,8 @@ class _Pass:
                 await self.write(decision.status)
                 return decision.delay
 
-            credentials = await load_credentials(self.owner.kube, self.namespace, spec.credentials_ref)
+            if credentials is None:
+                credentials = await load_credentials(self.owner.kube, self.namespace, spec.credentials_ref)
             if isinstance(credentials, CredentialsProblem):
                 decision = self.credentials_unavailable(spec, decision.status, credentials)
             elif decision.action == Action.PROBE_TASK:
