@@ -22,8 +22,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from modelarts_operator.controlplane import ControlPlane
 from modelarts_operator.controlplane.harness import Kubectl, OperatorProcess, wait_for
 from modelarts_operator.emulator.process import EmulatorProcess
@@ -60,9 +58,8 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=100, help="ServiceTaskStarts applied at once")
     args = parser.parse_args()
 
-    secret = yaml.safe_load((ROOT / "examples" / "credentials-secret.yaml").read_text())
-    credentials = f"{secret['stringData']['accessKey']}:{secret['stringData']['secretKey']}"
-    with ControlPlane() as plane, EmulatorProcess("--credentials", credentials) as emulator, \
+    seed = str(ROOT / "examples" / "emulator" / "seed.yaml")
+    with ControlPlane() as plane, EmulatorProcess("--seed", seed) as emulator, \
             tempfile.TemporaryDirectory() as folder:  # fmt: skip
         kubectl = Kubectl(plane)
         kubectl.run("apply", "-f", str(ROOT / "crds"))

@@ -109,7 +109,7 @@ def run_operator(args: argparse.Namespace) -> int:
     log_format = {"plain": kopf.LogFormat.PLAIN, "full": kopf.LogFormat.FULL, "json": kopf.LogFormat.JSON}
     kopf.configure(log_format=log_format[args.log_format], verbose=level <= logging.INFO, debug=level <= logging.DEBUG)
     logging.getLogger().setLevel(level)
-    # httpx logs every request at INFO; the reconciler's own line per start call says more.
+    # httpx logs every request at INFO, and the reconciler's own line per start call tells more.
     logging.getLogger("httpx").setLevel(max(level, logging.WARNING))
     logging.getLogger("kopf.objects").addFilter(_WaitIsNotAnError())
 

@@ -7,18 +7,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import yaml
 from e2e_support import CRDS, EXAMPLES, Kubectl, OperatorProcess, in_ci, wait_for
 
 from modelarts_operator.controlplane import BinariesNotFound, ControlPlane, find_binaries
 from modelarts_operator.emulator.process import EmulatorProcess
 
 CRD_NAME = "servicetaskstarts.modelarts.operators.dev"
-
-
-def _demo_credentials() -> str:
-    secret = yaml.safe_load((EXAMPLES / "credentials-secret.yaml").read_text())
-    return f"{secret['stringData']['accessKey']}:{secret['stringData']['secretKey']}"
 
 
 @pytest.fixture(scope="session")
@@ -48,7 +42,8 @@ def crd(kubectl: Kubectl) -> str:
 
 @pytest.fixture(scope="session")
 def emulator() -> Iterator[EmulatorProcess]:
-    with EmulatorProcess("--credentials", _demo_credentials(), "--start-delay", "1") as process:
+    # The seed that the demo and the README use: it accepts the credentials of examples/credentials-secret.yaml.
+    with EmulatorProcess("--seed", str(EXAMPLES / "emulator" / "seed.yaml"), "--start-delay", "1") as process:
         yield process
 
 

@@ -14,7 +14,7 @@ import httpx
 
 
 class OutcomeKind(enum.Enum):
-    """What a call's outcome means for the request that made it."""
+    """The meaning of a call's outcome for the request that made it."""
 
     ACCEPTED = "Accepted"
     """The cloud took the request (202 for start)."""

@@ -1,6 +1,6 @@
 """The ModelArts service-task client: start a task, and read its state.
 
-One ``ModelArtsClient`` holds one pooled ``httpx.AsyncClient`` for the whole
+One ``ModelArtsClient`` owns one pooled ``httpx.AsyncClient`` for the whole
 operator; each call carries its own ``AkSkAuth``, because every namespace has its
 own credentials. Calls never raise for cloud or network errors: they return a
 ``CallResult`` that ``classify`` has already labelled, so callers branch on one enum.
@@ -86,7 +86,7 @@ class ModelArtsClient:
         return await self._call("POST", ref, ref.task_path + "/start", credentials)
 
     async def show_task(self, ref: TaskRef, credentials: AkSkCredentials) -> CallResult:
-        """Read the task; ``CallResult.task_state`` holds its ``state`` on success."""
+        """Read the task; ``CallResult.task_state`` is its ``state`` on success."""
         return await self._call("GET", ref, ref.task_path, credentials)
 
     async def _call(self, method: str, ref: TaskRef, path: str, credentials: AkSkCredentials) -> CallResult:

@@ -1,4 +1,4 @@
-"""Where the ModelArts API of a region lives.
+"""The base URL of the ModelArts API in each region.
 
 Open Telekom Cloud serves ``modelarts.{region}.otc.t-systems.com``, Huawei Cloud's
 European edition ``modelarts.{region}.myhuaweicloud.eu`` and Huawei Cloud

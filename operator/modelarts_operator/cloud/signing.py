@@ -70,7 +70,7 @@ def signed_header_names(headers: Mapping[str, str]) -> list[str]:
     """Return the lower-cased, sorted names of the headers to sign.
 
     Those are all headers sent except hop-by-hop ones and names with ``_``, which the
-    SDK leaves unsigned too (many proxies drop such headers, so the gateway never sees them).
+    SDK leaves unsigned too (many proxies drop such headers, so they never reach the gateway).
     """
     names = {name.lower() for name in headers} - _UNSIGNED_HEADERS
     return sorted(name for name in names if "_" not in name)

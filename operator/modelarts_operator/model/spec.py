@@ -22,7 +22,7 @@ UUID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 REGION = r"^[a-z]{2}(-[a-z0-9]+)+$"
 ENDPOINT = r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?/?$"
 
-# The expected form of each field, for messages that say how to fix a value.
+# The expected form of each field, for messages that explain how to fix a value.
 _EXPECTED = {
     "projectID": "32 lowercase hexadecimal characters",
     "serviceID": "a lowercase UUID",

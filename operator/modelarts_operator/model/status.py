@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class Phase(enum.StrEnum):
-    """Where the current run is; the CRD's printer column shows it."""
+    """The stage of the current run, shown in the CRD's printer column."""
 
     PENDING = "Pending"
     STARTING = "Starting"
